@@ -239,19 +239,54 @@ fn schema_problems(schema: &Value, instance: &Value) -> Vec<ConfigProblem> {
     };
     let mut problems = Vec::new();
     for error in validator.iter_errors(instance) {
-        let path = pointer_to_path(error.instance_path().as_str());
-        // The failing keyword's parent schema object lists the known properties and allowed values.
-        let location = error.schema_path().as_str();
-        let parent = location
-            .rsplit_once('/')
-            .and_then(|(parent, _)| resolve_schema_path(schema, parent));
-        for problem in describe(&error, &path, parent, instance) {
-            if !problems.contains(&problem) {
-                problems.push(problem);
+        collect(schema, &error, instance, &mut problems);
+    }
+    problems
+}
+
+fn collect(
+    schema: &Value,
+    error: &jsonschema::ValidationError<'_>,
+    instance: &Value,
+    out: &mut Vec<ConfigProblem>,
+) {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    // `Option<Struct>` and untagged enums become `anyOf`/`oneOf`: report the problems inside the one
+    // alternative that has the right type instead of "matches none of the allowed forms".
+    if let Kind::AnyOf { context } | Kind::OneOfNotValid { context } = error.kind() {
+        let here = error.instance_path().as_str();
+        let plausible: Vec<_> = context
+            .iter()
+            .filter(|errors| {
+                !errors.iter().all(|e| {
+                    matches!(e.kind(), Kind::Type { .. }) && e.instance_path().as_str() == here
+                })
+            })
+            .collect();
+        if let [only] = plausible.as_slice() {
+            if !only.is_empty()
+                && only
+                    .iter()
+                    .all(|e| !matches!(e.kind(), Kind::Enum { .. } | Kind::Constant { .. }))
+            {
+                for inner in only.iter() {
+                    collect(schema, inner, instance, out);
+                }
+                return;
             }
         }
     }
-    problems
+    let path = pointer_to_path(error.instance_path().as_str());
+    // The failing keyword's parent schema object lists the known properties and allowed values.
+    let location = error.schema_path().as_str();
+    let parent = location
+        .rsplit_once('/')
+        .and_then(|(parent, _)| resolve_schema_path(schema, parent));
+    for problem in describe(error, &path, parent, instance) {
+        if !out.contains(&problem) {
+            out.push(problem);
+        }
+    }
 }
 
 fn describe(

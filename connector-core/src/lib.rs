@@ -110,6 +110,10 @@
 //! let user = connector.user_info(callback, &start.flow).await?;
 //! assert_eq!(user.id, "42");
 //! assert_eq!(user.name.as_deref(), Some("Ada"));
+//!
+//! // Connectors that do not override `refresh_token` say so with a stable code.
+//! let err = connector.refresh_token(&Secret::new("r")).await.unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::NotImplemented);
 //! # Ok(())
 //! # }
 //! ```

@@ -159,13 +159,13 @@ impl ConnectorMetadata {
         if self.target.trim().is_empty() {
             missing.push("target is empty");
         }
-        if !self.name.get("en").is_some_and(|n| !n.trim().is_empty()) {
+        if self.name.get("en").is_none_or(|n| n.trim().is_empty()) {
             missing.push("no `en` name");
         }
-        if !self
+        if self
             .description
             .get("en")
-            .is_some_and(|d| !d.trim().is_empty())
+            .is_none_or(|d| d.trim().is_empty())
         {
             missing.push("no `en` description");
         }
@@ -186,14 +186,16 @@ impl ConnectorMetadata {
     }
 }
 
+/// An SVG document: optional XML prolog, then an `<svg` root that is closed at the end.
 fn is_svg(text: &str) -> bool {
-    let text = text.trim_start();
-    let body = text
-        .strip_prefix("<?xml")
-        .and_then(|rest| rest.split_once("?>").map(|(_, after)| after.trim_start()))
-        .unwrap_or(text);
-    body.starts_with("<svg") && text.trim_end().ends_with("</svg>")
-        || body.starts_with("<svg") && text.trim_end().ends_with("/>")
+    let text = text.trim();
+    let root = match text.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .split_once("?>")
+            .map_or("", |(_, after)| after.trim_start()),
+        None => text,
+    };
+    root.starts_with("<svg") && (text.ends_with("</svg>") || text.ends_with("/>"))
 }
 
 #[cfg(test)]
