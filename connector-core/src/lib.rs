@@ -40,12 +40,28 @@
 //! struct Config { client_id: String, client_secret: Secret, scope: Option<String> }
 //! impl ConnectorConfig for Config {}
 //!
+//! // Built once per process and shared by every instance: a multi-tenant server may hold
+//! // thousands of configured connectors, and the schema, logo and readme are the same for all.
+//! fn metadata() -> &'static ConnectorMetadata {
+//!     static METADATA: std::sync::OnceLock<ConnectorMetadata> = std::sync::OnceLock::new();
+//!     METADATA.get_or_init(|| {
+//!         ConnectorMetadata::new("example", "example", ConnectorType::Social, ConnectorPlatform::Universal)
+//!             .with_name("en", "Example")
+//!             .with_description("en", "Sign in with Example.")
+//!             .with_logo_svg(r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#)
+//!             .with_readme("# Example")
+//!             .with_default_scope("profile")
+//!             .with_pkce(true)
+//!             .with_config_schema(config_schema::<Config>())
+//!     })
+//! }
+//!
 //! #[derive(Debug)]
-//! struct Example { meta: ConnectorMetadata, oauth: OAuth2Client, scope: String, userinfo: url::Url }
+//! struct Example { oauth: OAuth2Client, scope: String, userinfo: url::Url }
 //!
 //! #[async_trait]
 //! impl SocialConnector for Example {
-//!     fn metadata(&self) -> &ConnectorMetadata { &self.meta }
+//!     fn metadata(&self) -> &ConnectorMetadata { metadata() }
 //!
 //!     async fn authorization_url(&self, req: AuthorizationRequest) -> Result<AuthorizationStart> {
 //!         self.oauth.authorization_url(&req, req.scope_or(&self.scope))
@@ -65,21 +81,11 @@
 //!
 //! struct ExampleFactory;
 //! impl ConnectorFactory for ExampleFactory {
-//!     fn metadata(&self) -> ConnectorMetadata {
-//!         ConnectorMetadata::new("example", "example", ConnectorType::Social, ConnectorPlatform::Universal)
-//!             .with_name("en", "Example")
-//!             .with_description("en", "Sign in with Example.")
-//!             .with_logo_svg(r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#)
-//!             .with_readme("# Example")
-//!             .with_default_scope("profile")
-//!             .with_pkce(true)
-//!             .with_config_schema(config_schema::<Config>())
-//!     }
+//!     fn metadata(&self) -> ConnectorMetadata { metadata().clone() }
 //!
 //!     fn create(&self, config: serde_json::Value, ctx: &ConnectorContext) -> Result<AnyConnector> {
 //!         let config: Config = parse_config(config)?;
 //!         Ok(AnyConnector::Social(Arc::new(Example {
-//!             meta: self.metadata(),
 //!             oauth: OAuth2Client::new(&EXAMPLE, &config.client_id, &config.client_secret, ctx)?,
 //!             scope: config.scope.unwrap_or_else(|| "profile".into()),
 //!             userinfo: ctx.endpoint("https://example.com/oauth/userinfo")?,
