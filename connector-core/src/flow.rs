@@ -339,6 +339,57 @@ impl SocialUserInfo {
     }
 }
 
+impl SocialUserInfo {
+    /// Maps OpenID Connect standard claims (a userinfo response or ID token payload):
+    /// `id` = `sub` (required: a missing or blank `sub` is `invalid_response`), `name` = `name`
+    /// else `preferred_username`, `username` = `preferred_username`, `avatar` = `picture`,
+    /// `email` and `email_verified` (true only with an e-mail), `phone` = `phone_number`; the
+    /// whole object is kept as `raw_data`. Blank strings count as absent.
+    ///
+    /// ```
+    /// use connector_core::SocialUserInfo;
+    /// let user = SocialUserInfo::from_oidc_claims(serde_json::json!({
+    ///     "sub": "42", "preferred_username": "ada", "email": "ada@example.com", "email_verified": true
+    /// })).unwrap();
+    /// assert_eq!((user.id.as_str(), user.name.as_deref()), ("42", Some("ada")));
+    /// assert!(user.email_verified);
+    /// ```
+    pub fn from_oidc_claims(claims: serde_json::Value) -> Result<SocialUserInfo> {
+        let text = |key: &str| {
+            claims
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let sub = match claims.get("sub") {
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => text("sub"),
+        };
+        let Some(sub) = sub else {
+            return Err(ConnectorError::invalid_response(
+                "the userinfo response has no `sub` claim: the user cannot be identified",
+            ));
+        };
+        let username = text("preferred_username");
+        let email = text("email");
+        let verified = claims
+            .get("email_verified")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true);
+        let mut user = SocialUserInfo::new(sub, serde_json::Value::Null);
+        user.name = text("name").or_else(|| username.clone());
+        user.username = username;
+        user.avatar = text("picture");
+        user.phone = text("phone_number");
+        user.email_verified = email.is_some() && verified;
+        user.email = email;
+        user.raw_data = claims;
+        Ok(user)
+    }
+}
+
 /// Provider tokens, returned when the config asks to store them. `Debug` redacts every token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -493,6 +544,40 @@ mod tests {
         assert_eq!(req.scope_or("a b"), "a b");
         assert_eq!(req.clone().with_scope("  ").scope_or("a b"), "a b");
         assert_eq!(req.with_scope("c").scope_or("a b"), "c");
+    }
+
+    #[test]
+    fn oidc_claims_mapping() {
+        let user = SocialUserInfo::from_oidc_claims(serde_json::json!({
+            "sub": "u1", "name": " ", "preferred_username": "ada", "picture": "https://x/a.png",
+            "email": "ada@example.com", "email_verified": true, "phone_number": "+1 555", "orgs": []
+        }))
+        .expect("claims");
+        assert_eq!(user.id, "u1");
+        assert_eq!(user.name.as_deref(), Some("ada"));
+        assert_eq!(user.username.as_deref(), Some("ada"));
+        assert_eq!(user.avatar.as_deref(), Some("https://x/a.png"));
+        assert_eq!(user.phone.as_deref(), Some("+1 555"));
+        assert!(user.email_verified);
+        assert!(user.raw_data.get("orgs").is_some());
+
+        let numeric =
+            SocialUserInfo::from_oidc_claims(serde_json::json!({"sub": 7, "email_verified": true}))
+                .expect("numeric sub");
+        assert_eq!(numeric.id, "7");
+        assert!(
+            !numeric.email_verified,
+            "verified without an e-mail means nothing"
+        );
+
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"sub": ""}),
+            serde_json::json!("x"),
+        ] {
+            let err = SocialUserInfo::from_oidc_claims(bad).expect_err("no sub");
+            assert_eq!(err.code(), ErrorCode::InvalidResponse);
+        }
     }
 
     #[test]

@@ -384,11 +384,10 @@ impl HttpResponse {
             )
         } else if self.is_rate_limited() {
             let mut message = format!("{provider} is rate limiting requests to {}", self.endpoint);
-            if let Some(reset) = self
-                .header("x-ratelimit-reset")
-                .or(self.header("retry-after"))
-            {
-                message.push_str(&format!(" (reset: {reset})"));
+            if let Some(wait) = self.header("retry-after") {
+                message.push_str(&format!(": retry after {wait} s"));
+            } else if let Some(reset) = self.header("x-ratelimit-reset") {
+                message.push_str(&format!(": the limit resets at {reset} (Unix time)"));
             }
             ConnectorError::new(ErrorCode::RateLimitExceeded, message)
         } else if self.status >= 500 {
@@ -406,11 +405,14 @@ impl HttpResponse {
         Err(error.with_status(self.status).with_body(&self.body))
     }
 
-    /// 429, or 403 with `x-ratelimit-remaining: 0` (GitHub's primary rate limit).
+    /// 429; or 403 with `x-ratelimit-remaining: 0` (GitHub's primary rate limit) or with
+    /// `retry-after` (GitHub's secondary rate limits, which fire while quota remains:
+    /// <https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits>).
     pub fn is_rate_limited(&self) -> bool {
         self.status == 429
             || (self.status == 403
-                && self.header("x-ratelimit-remaining").map(str::trim) == Some("0"))
+                && (self.header("x-ratelimit-remaining").map(str::trim) == Some("0")
+                    || self.header("retry-after").is_some()))
     }
 
     fn content_type_or_unknown(&self) -> String {
@@ -629,6 +631,11 @@ mod tests {
             ),
             (
                 ResponseTemplate::new(429),
+                ErrorCode::RateLimitExceeded,
+                true,
+            ),
+            (
+                ResponseTemplate::new(403).insert_header("retry-after", "60"),
                 ErrorCode::RateLimitExceeded,
                 true,
             ),

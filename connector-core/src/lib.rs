@@ -11,7 +11,9 @@
 //! - [`Secret`], the one redacting newtype for client secrets, passwords and tokens;
 //! - [`parse_config`]: typed configs that report every problem with its JSON path;
 //! - [`HttpClient`]: one shared, hardened `reqwest` client;
-//! - [`oauth`]: the standard OAuth 2.0 authorization-code flow on the `oauth2` crate;
+//! - [`oauth`]: the standard OAuth 2.0 authorization-code flow on the `oauth2` crate, and
+//!   [`oauth_connector::OAuth2Connector`], a whole connector for providers that need nothing more
+//!   than a declaration, a config and a profile mapping (see `connector-huggingface`);
 //! - [`template`] and [`email_templates`]: strict, compile-once handlebars templates;
 //! - [`ConnectorMetadata`] and the [`ConnectorFactory`] / [`ConnectorRegistry`] pair.
 //!
@@ -135,6 +137,7 @@ pub mod flow;
 pub mod http;
 pub mod metadata;
 pub mod oauth;
+pub mod oauth_connector;
 mod redact;
 pub mod registry;
 pub mod seal;

@@ -43,7 +43,7 @@ pub enum ConnectorPlatform {
 /// meta.validate().unwrap();
 /// assert_eq!(meta.display_name("fr"), "GitLab");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConnectorMetadata {
@@ -187,6 +187,18 @@ impl ConnectorMetadata {
 }
 
 /// An SVG document: optional XML prolog, then an `<svg` root that is closed at the end.
+/// Short on purpose: connectors are logged, and the readme, logo and schema are kilobytes long.
+impl std::fmt::Debug for ConnectorMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorMetadata")
+            .field("id", &self.id)
+            .field("target", &self.target)
+            .field("type", &self.connector_type)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
+}
+
 fn is_svg(text: &str) -> bool {
     let text = text.trim();
     let root = match text.strip_prefix("<?xml") {

@@ -53,6 +53,9 @@ pub struct TokenEndpointError {
     pub description: Option<String>,
     /// The `error_uri`, if any.
     pub uri: Option<String>,
+    /// The redirect URI the failed code exchange sent (`None` for refreshes), so a mapper can name
+    /// it in a `redirect_uri_mismatch` message.
+    pub redirect_uri: Option<String>,
 }
 
 impl TokenEndpointError {
@@ -256,7 +259,7 @@ impl OAuth2Client {
         }
         let transport = RecordingTransport::new(&self.http);
         let result = request.request_async(&transport).await;
-        self.token_result(result, transport, TokenCall::Code)
+        self.token_result(result, transport, TokenCall::Code, Some(&flow.redirect_uri))
     }
 
     /// Exchanges a refresh token (`grant_type=refresh_token`) at the token endpoint.
@@ -265,7 +268,7 @@ impl OAuth2Client {
         let request = self.inner.exchange_refresh_token(&token);
         let transport = RecordingTransport::new(&self.http);
         let result = request.request_async(&transport).await;
-        self.token_result(result, transport, TokenCall::Refresh)
+        self.token_result(result, transport, TokenCall::Refresh, None)
     }
 
     /// A GET with `Authorization: Bearer` and extra headers; the status is not judged here.
@@ -302,12 +305,13 @@ impl OAuth2Client {
         >,
         transport: RecordingTransport<'_>,
         call: TokenCall,
+        redirect_uri: Option<&str>,
     ) -> Result<TokenSet> {
         match result {
             Ok(body) => Ok(token_set(&body)),
             Err(RequestTokenError::Request(error)) => Err(error),
             Err(other) => Err(match transport.into_last() {
-                Some(response) => self.classify_failure(&response, call),
+                Some(response) => self.classify_failure(&response, call, redirect_uri),
                 None => ConnectorError::general(format!(
                     "{} token request failed before it was sent: {other}",
                     self.provider.name
@@ -318,10 +322,15 @@ impl OAuth2Client {
 
     /// Reads a failed token response: an OAuth error object (any status), else the status, else a
     /// body that is not a token response.
-    fn classify_failure(&self, response: &HttpResponse, call: TokenCall) -> ConnectorError {
+    fn classify_failure(
+        &self,
+        response: &HttpResponse,
+        call: TokenCall,
+        redirect_uri: Option<&str>,
+    ) -> ConnectorError {
         let name = self.provider.name;
         let status = response.status();
-        if let Some(error) = token_endpoint_error(response) {
+        if let Some(error) = token_endpoint_error(response, redirect_uri) {
             let mapped = self
                 .provider
                 .map_token_error
@@ -410,7 +419,10 @@ pub fn default_token_error(
     }
 }
 
-fn token_endpoint_error(response: &HttpResponse) -> Option<TokenEndpointError> {
+fn token_endpoint_error(
+    response: &HttpResponse,
+    redirect_uri: Option<&str>,
+) -> Option<TokenEndpointError> {
     #[derive(Deserialize)]
     struct Body {
         error: String,
@@ -423,6 +435,7 @@ fn token_endpoint_error(response: &HttpResponse) -> Option<TokenEndpointError> {
         error: body.error,
         description: body.error_description.filter(|d| !d.is_empty()),
         uri: body.error_uri.filter(|u| !u.is_empty()),
+        redirect_uri: redirect_uri.map(str::to_owned),
     })
 }
 

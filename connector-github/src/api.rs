@@ -5,7 +5,7 @@
 //! <https://docs.github.com/en/rest/users/emails#list-email-addresses-for-the-authenticated-user>.
 
 use connector_core::oauth::{ClientAuth, OAuth2Provider, TokenCall, TokenEndpointError};
-use connector_core::{ConnectorError, ErrorCode, HttpResponse, Result, SocialUserInfo};
+use connector_core::{ConnectorError, ErrorCode, SocialUserInfo};
 use serde::Deserialize;
 
 /// The authorization page.
@@ -44,7 +44,7 @@ pub static PROVIDER: OAuth2Provider = OAuth2Provider {
 /// | `bad_verification_code` | `social_auth_code_invalid` (Logto: `invalid_response`) |
 /// | `bad_refresh_token` | `social_invalid_access_token` |
 /// | `incorrect_client_credentials` | `invalid_config` |
-/// | `redirect_uri_mismatch` | `invalid_config` (the connector adds the redirect URI) |
+/// | `redirect_uri_mismatch` | `invalid_config` naming the redirect URI |
 pub fn map_token_error(error: &TokenEndpointError, _call: TokenCall) -> Option<ConnectorError> {
     let detail = error.detail();
     Some(match error.error.as_str() {
@@ -60,42 +60,11 @@ pub fn map_token_error(error: &TokenEndpointError, _call: TokenCall) -> Option<C
             "GitHub rejected the client credentials: check clientId and clientSecret against the OAuth App ({detail})"
         )),
         "redirect_uri_mismatch" => ConnectorError::invalid_config(format!(
-            "the redirect URI must be the OAuth App's Authorization callback URL or a path under it ({detail})"
+            "GitHub refused redirect URI `{}`: it must be the OAuth App's Authorization callback URL or a path under it ({detail})",
+            error.redirect_uri.as_deref().unwrap_or("(none)")
         )),
         _ => return None,
     })
-}
-
-/// Names the redirect URI in a `redirect_uri_mismatch` error. The error table cannot: it sees
-/// GitHub's answer, not the flow.
-pub(crate) fn name_redirect_uri(error: ConnectorError, redirect_uri: &str) -> ConnectorError {
-    let mismatch = error.code() == ErrorCode::InvalidConfig
-        && error
-            .body()
-            .is_some_and(|body| body.contains("\"redirect_uri_mismatch\""));
-    if mismatch {
-        error.context(&format!("GitHub refused redirect URI `{redirect_uri}`"))
-    } else {
-        error
-    }
-}
-
-/// The core's API status check, plus GitHub's secondary rate limits: 403 with `retry-after` while
-/// quota remains, which the core would read as a plain 403
-/// (<https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits>).
-pub(crate) fn check_status(response: &HttpResponse) -> Result<()> {
-    match response.header("retry-after") {
-        Some(wait) if response.status() == 403 => Err(ConnectorError::new(
-            ErrorCode::RateLimitExceeded,
-            format!(
-                "GitHub's secondary rate limit at {}: retry after {wait} s",
-                response.endpoint()
-            ),
-        )
-        .with_status(403)
-        .with_body(response.body())),
-        _ => response.check_api_status(PROVIDER.name),
-    }
 }
 
 /// Whether the granted scopes let us list e-mails. GitHub writes them comma separated

@@ -129,11 +129,11 @@ impl Github {
             .oauth
             .get_with_bearer(self.emails_url.clone(), token, &api::API_HEADERS)
             .await?;
-        let limited = response.is_rate_limited() || response.header("retry-after").is_some();
-        if matches!(response.status(), 403 | 404) && !limited {
+        // `is_rate_limited` covers GitHub's primary and secondary limits: those fail the sign-in.
+        if matches!(response.status(), 403 | 404) && !response.is_rate_limited() {
             return Ok((Vec::new(), serde_json::json!([])));
         }
-        api::check_status(&response)?;
+        response.check_api_status(api::PROVIDER.name)?;
         Ok((response.json()?, response.json()?))
     }
 }
@@ -154,11 +154,7 @@ impl SocialConnector for Github {
         callback: CallbackParams,
         flow: &FlowState,
     ) -> Result<SocialUserInfo> {
-        let tokens = self
-            .oauth
-            .exchange_code(&callback, flow)
-            .await
-            .map_err(|e| api::name_redirect_uri(e, &flow.redirect_uri))?;
+        let tokens = self.oauth.exchange_code(&callback, flow).await?;
         let response = self
             .oauth
             .get_with_bearer(
@@ -167,7 +163,7 @@ impl SocialConnector for Github {
                 &api::API_HEADERS,
             )
             .await?;
-        api::check_status(&response)?;
+        response.check_api_status(api::PROVIDER.name)?;
         let user: api::GithubUser = response.json()?;
         let raw_user: serde_json::Value = response.json()?;
         let (emails, raw_emails) = if user.email.as_deref().is_none_or(|e| e.trim().is_empty())

@@ -49,6 +49,7 @@ fn github_token_error_table() {
             error: code.to_owned(),
             description: Some("GitHub's words".to_owned()),
             uri: None,
+            redirect_uri: Some("https://id.example.com/callback".to_owned()),
         };
         let mapped = map_token_error(&error, call);
         assert_eq!(mapped.as_ref().map(|e| e.code()), expected, "{code}");

@@ -28,16 +28,13 @@
 pub mod api;
 pub mod config;
 
-use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use async_trait::async_trait;
 use connector_core::oauth::OAuth2Client;
-use connector_core::url::Url;
+use connector_core::oauth_connector::OAuth2Connector;
 use connector_core::{
-    config_schema, parse_config, AnyConnector, AuthorizationRequest, AuthorizationStart,
-    CallbackParams, ConnectorContext, ConnectorFactory, ConnectorMetadata, ConnectorPlatform,
-    ConnectorType, FlowState, Result, SocialConnector, SocialUserInfo,
+    config_schema, parse_config, AnyConnector, ConnectorContext, ConnectorFactory,
+    ConnectorMetadata, ConnectorPlatform, ConnectorType, Result,
 };
 
 pub use config::{HuggingFaceConfig, DEFAULT_SCOPE};
@@ -47,25 +44,34 @@ pub const FACTORY_ID: &str = "huggingface-universal";
 /// The provider this connector signs in with.
 pub const TARGET: &str = "huggingface";
 
+/// Built once and shared by every connector: the readme, logo and schema are the same for all.
+static METADATA: LazyLock<ConnectorMetadata> = LazyLock::new(|| {
+    use ConnectorPlatform::Universal;
+    ConnectorMetadata::new(FACTORY_ID, TARGET, ConnectorType::Social, Universal)
+        .with_name("en", "Hugging Face")
+        .with_name("zh-CN", "Hugging Face")
+        .with_name("ja", "Hugging Face")
+        .with_description("en", "Sign in with a Hugging Face account.")
+        .with_description("zh-CN", "使用 Hugging Face 账号登录。")
+        .with_description("ja", "Hugging Face アカウントでサインイン。")
+        .with_logo_svg(include_str!("logo.svg"))
+        .with_readme(include_str!("../README.md"))
+        .with_default_scope(DEFAULT_SCOPE)
+        .with_pkce(api::PROVIDER.pkce)
+        .with_config_schema(config_schema::<HuggingFaceConfig>())
+});
+
 /// Creates Hugging Face connectors from JSON configs ([`HuggingFaceConfig`]).
+///
+/// Hugging Face is standard OAuth 2.0 / OpenID Connect, so the connector is the core's
+/// [`OAuth2Connector`]: this crate declares the provider ([`api::PROVIDER`]), its config and its
+/// profile mapping ([`api::social_user_info`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HuggingFaceFactory;
 
 impl ConnectorFactory for HuggingFaceFactory {
     fn metadata(&self) -> ConnectorMetadata {
-        use ConnectorPlatform::Universal;
-        ConnectorMetadata::new(FACTORY_ID, TARGET, ConnectorType::Social, Universal)
-            .with_name("en", "Hugging Face")
-            .with_name("zh-CN", "Hugging Face")
-            .with_name("ja", "Hugging Face")
-            .with_description("en", "Sign in with a Hugging Face account.")
-            .with_description("zh-CN", "使用 Hugging Face 账号登录。")
-            .with_description("ja", "Hugging Face アカウントでサインイン。")
-            .with_logo_svg(include_str!("logo.svg"))
-            .with_readme(include_str!("../README.md"))
-            .with_default_scope(DEFAULT_SCOPE)
-            .with_pkce(api::PROVIDER.pkce)
-            .with_config_schema(config_schema::<HuggingFaceConfig>())
+        METADATA.clone()
     }
 
     fn create(&self, config: serde_json::Value, ctx: &ConnectorContext) -> Result<AnyConnector> {
@@ -76,53 +82,13 @@ impl ConnectorFactory for HuggingFaceFactory {
             &config.client_secret,
             ctx,
         )?;
-        Ok(AnyConnector::Social(Arc::new(HuggingFace {
-            meta: self.metadata(),
+        let userinfo = ctx.endpoint(api::USERINFO_URL)?;
+        Ok(AnyConnector::Social(Arc::new(OAuth2Connector::new(
+            &METADATA,
             oauth,
-            scope: config.scope().to_owned(),
-            userinfo: ctx.endpoint(api::USERINFO_URL)?,
-        })))
-    }
-}
-
-struct HuggingFace {
-    meta: ConnectorMetadata,
-    oauth: OAuth2Client,
-    scope: String,
-    userinfo: Url,
-}
-
-/// Short on purpose: servers log connectors, and the metadata holds the whole README.
-impl fmt::Debug for HuggingFace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HuggingFace")
-            .field("oauth", &self.oauth)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl SocialConnector for HuggingFace {
-    fn metadata(&self) -> &ConnectorMetadata {
-        &self.meta
-    }
-
-    async fn authorization_url(&self, req: AuthorizationRequest) -> Result<AuthorizationStart> {
-        self.oauth
-            .authorization_url(&req, req.scope_or(&self.scope))
-    }
-
-    async fn user_info(
-        &self,
-        callback: CallbackParams,
-        flow: &FlowState,
-    ) -> Result<SocialUserInfo> {
-        let tokens = self.oauth.exchange_code(&callback, flow).await?;
-        let raw = self
-            .oauth
-            .get_json(self.userinfo.clone(), &tokens.access_token, &[])
-            .await?;
-        api::social_user_info(raw)
+            config.scope(),
+            userinfo,
+            api::social_user_info,
+        ))))
     }
 }
