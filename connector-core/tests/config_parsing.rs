@@ -46,8 +46,11 @@ fn a_good_config_parses() {
         "templates": [{"usageType": "Generic", "contentType": "text/plain", "subject": "s", "content": "{{code}}"}]
     }))
     .expect("valid");
+        assert_eq!(config.host, "smtp.example.com");
     assert_eq!(config.port, 587);
-    assert_eq!(config.auth.expect("auth").pass.expose(), "p");
+    assert_eq!(config.templates.len(), 1);
+    let auth = config.auth.expect("auth");
+    assert_eq!((auth.user.as_str(), auth.pass.expose()), ("u", "p"));
 }
 
 #[test]
