@@ -241,7 +241,8 @@ pub fn read_answer<T: DeserializeOwned>(
         return Err(errcode_error(errcode, &scrub(errmsg, sent)).with_status(status));
     }
     // The error must not quote serde's message: it can contain the value of a misshapen field.
-    let answer = serde_json::from_value(raw.clone()).map_err(|_| {
+    // Read from the parsed value in place: the raw JSON is returned too, so no clone of it.
+    let answer = T::deserialize(&raw).map_err(|_| {
         ConnectorError::invalid_response(format!(
             "{} answered HTTP {status} with neither {what} nor an errcode",
             response.endpoint()

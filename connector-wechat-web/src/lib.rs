@@ -24,7 +24,7 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use connector_core::{
     async_trait, config_schema, parse_config, AnyConnector, AuthorizationRequest,
@@ -50,26 +50,31 @@ pub const TARGET: &str = "wechat";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WechatWebFactory;
 
+/// Built once and shared by every connector (a multi-tenant server holds thousands): the readme,
+/// logo and config schema are the same for all, so neither `create` nor an instance copies them.
+static METADATA: LazyLock<ConnectorMetadata> = LazyLock::new(|| {
+    ConnectorMetadata::new(FACTORY_ID, TARGET, ConnectorType::Social, ConnectorPlatform::Web)
+        .with_name("en", "WeChat")
+        .with_name("zh-CN", "微信")
+        .with_name("ja", "WeChat")
+        .with_description("en", "Sign in with WeChat: scan a QR code on desktop browsers (Website Application), or authorize inside WeChat's browser (Official Account).")
+        .with_description("zh-CN", "使用微信登录：桌面浏览器扫码登录（网站应用），或在微信内置浏览器中授权（公众号）。")
+        .with_description("ja", "WeChat でサインイン：デスクトップのブラウザーでは QR コードをスキャン（ウェブサイトアプリ）、WeChat 内のブラウザーでは公式アカウントで認証します。")
+        .with_logo_svg(include_str!("logo.svg"))
+        .with_readme(include_str!("../README.md"))
+        .with_default_scope(Scope::Login.as_str())
+        .with_pkce(false)
+        .with_config_schema(config_schema::<WechatWebConfig>())
+});
+
 impl ConnectorFactory for WechatWebFactory {
     fn metadata(&self) -> ConnectorMetadata {
-        ConnectorMetadata::new(FACTORY_ID, TARGET, ConnectorType::Social, ConnectorPlatform::Web)
-            .with_name("en", "WeChat")
-            .with_name("zh-CN", "微信")
-            .with_name("ja", "WeChat")
-            .with_description("en", "Sign in with WeChat: scan a QR code on desktop browsers (Website Application), or authorize inside WeChat's browser (Official Account).")
-            .with_description("zh-CN", "使用微信登录：桌面浏览器扫码登录（网站应用），或在微信内置浏览器中授权（公众号）。")
-            .with_description("ja", "WeChat でサインイン：デスクトップのブラウザーでは QR コードをスキャン（ウェブサイトアプリ）、WeChat 内のブラウザーでは公式アカウントで認証します。")
-            .with_logo_svg(include_str!("logo.svg"))
-            .with_readme(include_str!("../README.md"))
-            .with_default_scope(Scope::Login.as_str())
-            .with_pkce(false)
-            .with_config_schema(config_schema::<WechatWebConfig>())
+        METADATA.clone()
     }
 
     fn create(&self, config: Value, ctx: &ConnectorContext) -> Result<AnyConnector> {
         let config: WechatWebConfig = parse_config(config)?;
         Ok(AnyConnector::Social(Arc::new(WechatWeb {
-            meta: self.metadata(),
             app_id: config.app_id().to_owned(),
             app_secret: config.app_secret(),
             scope: config.scope(),
@@ -86,7 +91,6 @@ impl ConnectorFactory for WechatWebFactory {
 /// before sending and never formatted into a message or a log (the core's client logs host and
 /// path only).
 struct WechatWeb {
-    meta: ConnectorMetadata,
     app_id: String,
     app_secret: Secret,
     scope: Scope,
@@ -110,7 +114,7 @@ impl fmt::Debug for WechatWeb {
 #[async_trait]
 impl SocialConnector for WechatWeb {
     fn metadata(&self) -> &ConnectorMetadata {
-        &self.meta
+        &METADATA
     }
 
     async fn authorization_url(&self, req: AuthorizationRequest) -> Result<AuthorizationStart> {
