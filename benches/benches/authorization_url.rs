@@ -51,7 +51,11 @@ fn authorization_url(c: &mut Criterion) {
             })
         });
         group.bench_function(BenchmarkId::new(provider, "bare"), |b| {
-            b.iter(|| black_box(bare::authorization_url(&authorize, &client_id, &scope, pkce)))
+            b.iter(|| {
+                black_box(bare::authorization_url(
+                    &authorize, &client_id, &scope, pkce,
+                ))
+            })
         });
     }
     group.finish();

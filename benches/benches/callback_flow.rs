@@ -18,7 +18,9 @@ use connector_benches::bare::{self, BareFlow};
 use connector_benches::mock::MockProvider;
 use connector_benches::{client_runtime, fixtures, flows, SOCIAL_PROVIDERS};
 use connector_core::HttpClient;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 
 const CONCURRENCY: [usize; 2] = [1, 64];
 

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use connector_benches::mail::{self, Mode};
 use connector_benches::{client_runtime, flows};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 
 /// Messages per measured batch (issue 9: 1,000 code e-mails).
 const BATCH: u64 = 1_000;

@@ -184,7 +184,8 @@ impl BareHuggingFace {
         let id = config["clientId"].as_str().unwrap_or_default();
         let secret = config["clientSecret"].as_str().unwrap_or_default();
         // RFC 6749 §2.3.1: each part form-encoded, then Basic (what oauth2 sends).
-        let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let basic = format!(
             "Basic {}",
             STANDARD.encode(format!("{}:{}", encode(id), encode(secret)))
@@ -270,10 +271,7 @@ impl BareWechat {
             .append_pair("openid", &token.openid);
         let user: Value = json(self.client.get(url)).await?;
         Ok(BareProfile {
-            id: user["unionid"]
-                .as_str()
-                .unwrap_or(&token.openid)
-                .to_owned(),
+            id: user["unionid"].as_str().unwrap_or(&token.openid).to_owned(),
             email: None,
         })
     }

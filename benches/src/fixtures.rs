@@ -46,7 +46,10 @@ fn hex(seed: u64, n: usize) -> String {
     let mut out = String::with_capacity(n + 16);
     let mut i = 0;
     while out.len() < n {
-        out.push_str(&format!("{:016x}", mix(seed.wrapping_mul(31).wrapping_add(i))));
+        out.push_str(&format!(
+            "{:016x}",
+            mix(seed.wrapping_mul(31).wrapping_add(i))
+        ));
         i += 1;
     }
     out.truncate(n);

@@ -50,7 +50,11 @@ pub fn social_connector(
     ctx: &ConnectorContext,
 ) -> Arc<dyn SocialConnector> {
     registry
-        .create(factory_id(provider), fixtures::social_config(provider, 0), ctx)
+        .create(
+            factory_id(provider),
+            fixtures::social_config(provider, 0),
+            ctx,
+        )
         .and_then(|connector| connector.into_social())
         .expect("tenant 0's social connector")
 }
@@ -182,7 +186,11 @@ pub async fn assert_same_requests(
         .expect("bare sign-in");
     let bare_requests = normalized(mock.take_recorded());
     let expected = if provider == "github" { 3 } else { 2 };
-    assert_eq!(our_requests.len(), expected, "{provider}: {our_requests:#?}");
+    assert_eq!(
+        our_requests.len(),
+        expected,
+        "{provider}: {our_requests:#?}"
+    );
     assert_eq!(
         our_requests, bare_requests,
         "{provider}: the bare baseline must send the requests our connector sends"

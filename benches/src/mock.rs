@@ -172,7 +172,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap_or_default()
 }
 
-fn record(shared: &Shared, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, body: &[u8]) {
+fn record(
+    shared: &Shared,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) {
     let query = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();

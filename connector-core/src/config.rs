@@ -113,16 +113,22 @@ pub fn parse_config<T: ConnectorConfig>(value: Value) -> Result<T> {
     find_placeholders(&value, &mut String::new(), &mut problems);
 
     match serde_path_to_error::deserialize::<_, T>(&value) {
-        Ok(config) if problems.is_empty() => {
+        Ok(config) => {
+            // Semantic checks run even when placeholders were found, so an operator sees every
+            // problem of the config at once.
             let mut semantic = ConfigProblems::default();
             config.validate(&mut semantic);
-            if semantic.is_empty() {
+            for problem in semantic.into_vec() {
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+            }
+            if problems.is_empty() {
                 Ok(config)
             } else {
-                Err(ConnectorError::config_problems(semantic.into_vec()))
+                Err(ConnectorError::config_problems(problems))
             }
         }
-        Ok(_) => Err(ConnectorError::config_problems(problems)),
         Err(serde_error) => {
             let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
             let mut schema_problems = schema_problems(&schema, &value);
@@ -186,11 +192,12 @@ fn is_placeholder(text: &str) -> bool {
     else {
         return false;
     };
-    !inner.is_empty()
+    // `<host>`, `<password>` (Logto's form defaults) and `<your-client-id>` alike; an address such as
+    // `<a@example.com>` has an `@` and is not one.
+    !inner.trim().is_empty()
         && inner
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.'))
-        && inner.contains(['-', '_', ' '])
 }
 
 fn push_key(path: &mut String, key: &str) {

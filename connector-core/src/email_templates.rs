@@ -72,7 +72,10 @@ pub struct EmailTemplates {
 #[derive(Debug, Clone)]
 struct Entry {
     usage: UsageType,
+    /// Lowercased with `-` separators, for matching.
     locale: Option<String>,
+    /// As the operator wrote it, for delivery reports.
+    locale_tag: Option<String>,
     subject: Template,
     content: Template,
 }
@@ -122,7 +125,7 @@ impl EmailTemplates {
             body,
             content_type: entry.content.content_type(),
             template_usage: entry.usage,
-            template_locale: entry.locale.clone(),
+            template_locale: entry.locale_tag.clone(),
         })
     }
 
@@ -213,6 +216,7 @@ fn compile_entries(
             entries.push(Entry {
                 usage: name,
                 locale,
+                locale_tag: template.locale.clone(),
                 subject,
                 content,
             });
@@ -282,6 +286,16 @@ mod tests {
         {
             assert_eq!(render(&t, usage, None), "generic 1", "{usage}");
         }
+    }
+
+    #[test]
+    fn delivery_reports_the_locale_as_configured() {
+        let t = generic_and_localized();
+        let message = EmailMessage::new("a@example.com", UsageType::SignIn)
+            .with_code("1")
+            .with_locale("fr-ca");
+        let rendered = t.render(&message).expect("render");
+        assert_eq!(rendered.template_locale.as_deref(), Some("fr-CA"));
     }
 
     #[test]

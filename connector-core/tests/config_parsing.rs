@@ -46,7 +46,7 @@ fn a_good_config_parses() {
         "templates": [{"usageType": "Generic", "contentType": "text/plain", "subject": "s", "content": "{{code}}"}]
     }))
     .expect("valid");
-        assert_eq!(config.host, "smtp.example.com");
+    assert_eq!(config.host, "smtp.example.com");
     assert_eq!(config.port, 587);
     assert_eq!(config.templates.len(), 1);
     let auth = config.auth.expect("auth");
@@ -155,6 +155,18 @@ fn placeholders_left_in_example_configs_are_refused() {
         !lines.iter().any(|l| l.contains("content")),
         "HTML content is not a placeholder: {lines:#?}"
     );
+}
+
+#[test]
+fn logto_form_defaults_are_placeholders_but_addresses_are_not() {
+    let err = parse_config::<MailConfig>(json!({
+        "host": "<host>", "port": 25, "fromEmail": "<no-reply@example.com>",
+        "auth": {"user": "<username>", "pass": "<password>"}
+    }))
+    .expect_err("form defaults");
+    let mut paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["auth.pass", "auth.user", "host"]);
 }
 
 #[test]

@@ -305,7 +305,7 @@ async fn locale_falls_back_to_the_language_then_the_default_template() {
             UsageType::ForgotPassword,
             "zh-CN",
             "重置密码",
-            Some("zh-cn"),
+            Some("zh-CN"),
         ),
         (
             UsageType::ForgotPassword,

@@ -80,7 +80,8 @@ async fn an_email_connector_that_sends_to_a_recipient_list_fails_the_bad_input_c
 
 #[tokio::test]
 async fn an_email_connector_whose_smtp_library_logs_auth_fails_the_tracing_check() {
-    // lettre logs `AUTH PLAIN <base64 of \0user\0password>` at DEBUG: the password, encoded.
+    // An SMTP library with wire logging logs `AUTH PLAIN <base64 of \0user\0password>` at DEBUG:
+    // the password, encoded. The suite must see through the encoding.
     let report = email::check(&MailerFixture(MailFlaw::LogsSmtpAuth)).await;
     let failed: Vec<&str> = report.failures().map(|c| c.name.as_str()).collect();
     assert_eq!(failed, ["secrets.no_leak_in_tracing"], "{report}");

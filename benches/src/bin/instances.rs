@@ -69,7 +69,9 @@ fn table(providers: &[&str], count: u64) {
             std::process::exit(1);
         }
         let line = String::from_utf8_lossy(&output.stdout);
-        let mut fields = line.split_whitespace().map(|f| f.parse::<f64>().unwrap_or(f64::NAN));
+        let mut fields = line
+            .split_whitespace()
+            .map(|f| f.parse::<f64>().unwrap_or(f64::NAN));
         let micros = fields.next().unwrap_or(f64::NAN);
         let bytes = fields.next().unwrap_or(f64::NAN);
         let kib = bytes / 1024.0;

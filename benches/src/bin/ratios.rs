@@ -76,7 +76,12 @@ fn main() {
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "unknown".into())
 }
 
@@ -168,7 +173,9 @@ fn authorization_urls(providers: &[&str]) {
 
 fn callback_flows(providers: &[&str]) {
     println!("\n### callback → profile against the local mock, flows per second ({ROUNDS} interleaved rounds)\n");
-    println!("| provider, concurrency | ours | bare reqwest | ours / bare, median (IQR) | goal ≥ 0.90 |");
+    println!(
+        "| provider, concurrency | ours | bare reqwest | ours / bare, median (IQR) | goal ≥ 0.90 |"
+    );
     println!("|---|---:|---:|---:|---|");
     let mock = MockProvider::start();
     let runtime = client_runtime(1);

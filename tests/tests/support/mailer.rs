@@ -34,7 +34,8 @@ pub enum MailFlaw {
     TransientIsPermanent,
     /// Sends to every address in a recipient list.
     SendsToLists,
-    /// Lets lettre log its SMTP exchange at DEBUG, `AUTH PLAIN <base64 password>` included.
+    /// Logs its SMTP exchange at DEBUG, `AUTH PLAIN <base64 password>` included, as an SMTP
+    /// library with wire logging on does.
     LogsSmtpAuth,
 }
 
@@ -157,6 +158,12 @@ impl EmailConnector for Mailer {
         let bound = Duration::from_secs(2);
         let exchange = self.transport.send(email);
         let sent = if self.flaw == MailFlaw::LogsSmtpAuth {
+            if let Some(password) = &self.password {
+                use base64::Engine as _;
+                let plain = format!("\0{}\0{}", self.from.email, password.expose());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(plain);
+                tracing::debug!("C: AUTH PLAIN {encoded}");
+            }
             tokio::time::timeout(bound, exchange).await
         } else {
             let silenced = exchange.with_subscriber(NoSubscriber::default());
