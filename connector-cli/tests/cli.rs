@@ -34,13 +34,13 @@ fn smtp_config(server: &SmtpServer) -> Value {
     config
 }
 
-/// The 6-digit code on the `code:` line of `send`'s output.
-fn printed_code(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("code:"))
-        .map(|code| code.trim().to_owned())
-        .expect("a `code:` line")
+/// The 6-digit code in a delivered subject such as `Your code 123456`.
+fn delivered_code(subject: &str) -> String {
+    subject
+        .split_whitespace()
+        .find(|word| word.len() == 6 && word.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no 6-digit code in `{subject}`"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -764,7 +764,7 @@ fn timeout_bounds_a_stalled_provider() {
 // send
 
 #[test]
-fn send_delivers_a_random_code_to_the_smtp_server_and_prints_it() {
+fn send_delivers_a_random_code_to_the_smtp_server_and_never_prints_it() {
     let server = SmtpServer::builder()
         .auth("mailer@example.com", "app-pAss-9876")
         .start();
@@ -790,11 +790,6 @@ fn send_delivers_a_random_code_to_the_smtp_server_and_prints_it() {
         stdout.contains("sent a SignIn e-mail to ada@example.com"),
         "{stdout}"
     );
-    let code = printed_code(&stdout);
-    assert!(
-        code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
-        "{code}"
-    );
     assert!(
         stdout.contains("application") && stdout.contains("link"),
         "{stdout}"
@@ -803,6 +798,12 @@ fn send_delivers_a_random_code_to_the_smtp_server_and_prints_it() {
     let mails = server.messages();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, ["ada@example.com"]);
+    let code = delivered_code(&mails[0].subject());
+    assert!(stdout.contains("code:      [redacted]"), "{stdout}");
+    assert!(
+        !stdout.contains(&code),
+        "the code must not be printed: {stdout}"
+    );
     assert_eq!(mails[0].subject(), format!("Your code {code}"));
     assert_eq!(mails[0].body_text().trim(), format!("Code {code} for Acme"));
 }
@@ -832,7 +833,8 @@ fn send_json_with_a_given_code_and_usage() {
         String::from_utf8_lossy(&output.stderr)
     );
     let sent = stdout_json(&output);
-    assert_eq!(sent["code"], "424242");
+    assert_eq!(sent["code"], "[redacted]");
+    assert!(!sent.to_string().contains("424242"), "{sent}");
     assert_eq!(sent["usage"], "Register");
     assert_eq!(sent["locale"], "fr-CA");
     assert_eq!(sent["template"]["usageType"], "Generic");

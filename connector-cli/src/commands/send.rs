@@ -9,8 +9,9 @@ use serde_json::{json, Map, Value};
 use super::Env;
 use crate::cli::SendArgs;
 
-/// Sends one message and prints what was sent: recipient, usage, code, template values, template
-/// chosen and the server's reply. Never the connector's credentials.
+/// Sends one message and prints what was sent: recipient, usage, the names of the template values,
+/// the template chosen and the server's reply. Never the connector's credentials, and never the
+/// one-time code: it is a credential, and the recipient reads it in the e-mail.
 pub async fn run(env: &mut Env, args: SendArgs) -> Result<ExitCode> {
     let (_, connector) = env.create(&args.connector, &args.config)?;
     let connector = connector.into_email()?;
@@ -58,18 +59,15 @@ pub fn message(
 }
 
 fn print_delivery(env: &Env, message: &EmailMessage, delivery: &Delivery) {
-    let code = message
-        .payload
-        .get("code")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let mut values = message.payload.clone();
+    values.remove("code");
     if env.out.json() {
         env.out.print_json(&json!({
             "to": delivery.to,
             "usage": message.usage,
             "locale": message.locale,
-            "code": code,
-            "payload": message.payload,
+            "code": "[redacted]",
+            "payload": values,
             "template": { "usageType": delivery.template_usage, "locale": delivery.template_locale },
             "serverReply": delivery.server_reply,
         }));
@@ -80,7 +78,7 @@ fn print_delivery(env: &Env, message: &EmailMessage, delivery: &Delivery) {
         "sent a {} e-mail to {}",
         message.usage, delivery.to
     ));
-    env.out.line(&format!("  code:      {code}"));
+    env.out.line("  code:      [redacted] (see the e-mail)");
     env.out.line(&format!(
         "  template:  {}{}",
         delivery.template_usage,
