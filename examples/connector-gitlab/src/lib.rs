@@ -3,20 +3,19 @@
 //!
 //! A third-party connector written only against `connector-core`'s public API: a declaration of
 //! GitLab's OAuth 2.0 endpoints, a typed config, and the mapping of `GET /api/v4/user` to the
-//! normalized profile. The core does the rest (authorization URL with state and PKCE S256, state
-//! check, code exchange, error mapping). `tests/conformance.rs` proves it with the testkit.
+//! normalized profile. The core's `OAuth2Connector` does the rest (authorization URL with state and
+//! PKCE S256, state check, code exchange, error mapping, the bearer user call). `tests/conformance.rs` proves it with the testkit.
 //! The operator guide is the crate's `README.md`.
 #![forbid(unsafe_code)]
 
 use std::sync::{Arc, LazyLock};
 
 use connector_core::oauth::{ClientAuth, OAuth2Client, OAuth2Provider};
-use connector_core::url::Url;
+use connector_core::oauth_connector::OAuth2Connector;
 use connector_core::{
-    async_trait, config_schema, parse_config, AnyConnector, AuthorizationRequest,
-    AuthorizationStart, CallbackParams, ConfigProblems, ConnectorConfig, ConnectorContext,
-    ConnectorError, ConnectorFactory, ConnectorMetadata, ConnectorPlatform, ConnectorType,
-    FlowState, Result, Secret, SocialConnector, SocialUserInfo,
+    config_schema, parse_config, AnyConnector, ConfigProblems, ConnectorConfig, ConnectorContext,
+    ConnectorError, ConnectorFactory, ConnectorMetadata, ConnectorPlatform, ConnectorType, Result,
+    Secret, SocialUserInfo,
 };
 use serde_json::Value;
 
@@ -96,44 +95,11 @@ impl ConnectorFactory for GitlabFactory {
 
     fn create(&self, config: Value, ctx: &ConnectorContext) -> Result<AnyConnector> {
         let config: GitlabConfig = parse_config(config)?;
-        Ok(AnyConnector::Social(Arc::new(Gitlab {
-            oauth: OAuth2Client::new(&GITLAB, &config.client_id, &config.client_secret, ctx)?,
-            scope: config.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
-            user_url: ctx.endpoint(USER_URL)?,
-        })))
-    }
-}
-
-/// A configured GitLab connector. `Debug` shows the client id, never the secret.
-#[derive(Debug)]
-struct Gitlab {
-    oauth: OAuth2Client,
-    scope: String,
-    user_url: Url,
-}
-
-#[async_trait]
-impl SocialConnector for Gitlab {
-    fn metadata(&self) -> &ConnectorMetadata {
-        &METADATA
-    }
-
-    async fn authorization_url(&self, req: AuthorizationRequest) -> Result<AuthorizationStart> {
-        self.oauth
-            .authorization_url(&req, req.scope_or(&self.scope))
-    }
-
-    async fn user_info(
-        &self,
-        callback: CallbackParams,
-        flow: &FlowState,
-    ) -> Result<SocialUserInfo> {
-        let tokens = self.oauth.exchange_code(&callback, flow).await?;
-        let raw: Value = self
-            .oauth
-            .get_json(self.user_url.clone(), &tokens.access_token, &[])
-            .await?;
-        profile(raw)
+        let oauth = OAuth2Client::new(&GITLAB, &config.client_id, &config.client_secret, ctx)?;
+        let scope = config.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
+        let user_url = ctx.endpoint(USER_URL)?;
+        let connector = OAuth2Connector::new(&METADATA, oauth, scope, user_url, profile);
+        Ok(AnyConnector::Social(Arc::new(connector)))
     }
 }
 
