@@ -25,8 +25,8 @@ fn create(c: &mut Criterion) {
         let configs: Vec<String> = (0..1000)
             .map(|i| {
                 let value = match provider {
-                    // Nothing listens there: creating a connector opens no connection.
-                    "smtp" => fixtures::smtp_config(i, "127.0.0.1", 2525),
+                    // Creating a connector opens no connection: never contacted.
+                    "smtp" => fixtures::smtp_tenant_config(i),
                     social => fixtures::social_config(social, i),
                 };
                 value.to_string()

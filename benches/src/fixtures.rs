@@ -94,49 +94,81 @@ pub fn social_config(provider: &str, i: u64) -> Value {
 
 /// A branded HTML e-mail around `lead` and the code, the size of a real transactional template
 /// (about 1.5 KB: inline styles, a logo, a footer).
-fn html_email(title: &str, lead: &str) -> String {
+fn html_email(brand: &str, title: &str, lead: &str) -> String {
     format!(
         r#"<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
 <body style="margin:0;padding:0;background:#f5f5f7;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
 <table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="background:#f5f5f7;padding:32px 0;"><tr><td align="center">
 <table role="presentation" width="560" cellspacing="0" cellpadding="0" style="background:#ffffff;border-radius:12px;padding:40px;">
-<tr><td><img src="https://cdn.example.com/brand/logo.png" alt="{{{{application.name}}}}" height="32" style="display:block;margin-bottom:24px;"></td></tr>
+<tr><td><img src="https://cdn.example.com/{brand}/logo.png" alt="{{{{application.name}}}}" height="32" style="display:block;margin-bottom:24px;"></td></tr>
 <tr><td style="font-size:22px;font-weight:600;color:#1a1c1d;padding-bottom:12px;">{title}</td></tr>
 <tr><td style="font-size:15px;line-height:24px;color:#5c5f60;padding-bottom:24px;">{lead}</td></tr>
 <tr><td style="font-size:32px;letter-spacing:8px;font-weight:700;color:#5d34f2;padding:16px 0;text-align:center;background:#f2effd;border-radius:8px;">{{{{code}}}}</td></tr>
 <tr><td style="font-size:13px;line-height:20px;color:#747778;padding-top:24px;">This code expires in 10 minutes. If you did not ask for it, you can ignore this e-mail: nobody can sign in without the code.</td></tr>
-<tr><td style="font-size:12px;color:#a9acac;padding-top:32px;border-top:1px solid #e0e3e3;margin-top:32px;">Sent by {{{{application.name}}}} &middot; Example Inc., 1 Market Street, San Francisco, CA</td></tr>
+<tr><td style="font-size:12px;color:#a9acac;padding-top:32px;border-top:1px solid #e0e3e3;margin-top:32px;">Sent by {{{{application.name}}}} &middot; {brand}, 1 Market Street, San Francisco, CA</td></tr>
 </table></td></tr></table></body></html>"#
     )
 }
 
-/// A realistic Logto `templates` list: the four Logto requires (SignIn, Register, ForgotPassword,
-/// Generic) as branded HTML, an organization invitation with a link, and a localized (`zh-CN`)
-/// sign-in template. `{{application.name}}` is filled by the server's message.
-pub fn smtp_templates() -> Value {
+/// A realistic Logto `templates` list for the brand `brand`: the four Logto requires (SignIn,
+/// Register, ForgotPassword, Generic) as branded HTML, an organization invitation with a link, and
+/// a localized (`zh-CN`) sign-in template. `{{application.name}}` is filled by the server's message.
+/// Each tenant's brand makes its templates its own, as when operators customize Logto's examples.
+pub fn smtp_templates(brand: &str) -> Value {
     json!([
-        {"usageType": "SignIn", "contentType": "text/html", "subject": "{{code}} is your sign-in code",
-         "content": html_email("Sign in", "Use this code to finish signing in.")},
-        {"usageType": "Register", "contentType": "text/html", "subject": "{{code}} is your verification code",
-         "content": html_email("Verify your e-mail", "Welcome! Use this code to verify your e-mail address and create your account.")},
+        {"usageType": "SignIn", "contentType": "text/html", "subject": format!("{{{{code}}}} is your {brand} sign-in code"),
+         "content": html_email(brand, "Sign in", "Use this code to finish signing in.")},
+        {"usageType": "Register", "contentType": "text/html", "subject": format!("{{{{code}}}} is your {brand} verification code"),
+         "content": html_email(brand, "Verify your e-mail", "Welcome! Use this code to verify your e-mail address and create your account.")},
         {"usageType": "ForgotPassword", "contentType": "text/html", "subject": "{{code}} is your password reset code",
-         "content": html_email("Reset your password", "Someone asked to reset the password of this account. Use this code to choose a new one.")},
+         "content": html_email(brand, "Reset your password", "Someone asked to reset the password of this account. Use this code to choose a new one.")},
         {"usageType": "OrganizationInvitation", "contentType": "text/html", "subject": "You are invited to {{organization.name}}",
-         "content": html_email("Join your team", "You have been invited to an organization. <a href=\"{{link}}\">Accept the invitation</a> or use this code.")},
+         "content": html_email(brand, "Join your team", "You have been invited to an organization. <a href=\"{{link}}\">Accept the invitation</a> or use this code.")},
         {"usageType": "Generic", "contentType": "text/plain", "subject": "Your verification code",
-         "content": "Your verification code is {{code}}. It expires in 10 minutes."},
+         "content": format!("Your {brand} verification code is {{{{code}}}}. It expires in 10 minutes.")},
         {"usageType": "SignIn", "contentType": "text/html", "subject": "您的登录验证码：{{code}}", "locale": "zh-CN",
-         "content": html_email("登录", "请使用以下验证码完成登录。")},
+         "content": html_email(brand, "登录", "请使用以下验证码完成登录。")},
     ])
 }
 
-/// Tenant `i`'s SMTP config for a server at `host:port` (plain SMTP, as the test server runs it):
-/// its own sender and credentials-free relay, and the [`smtp_templates`] list.
+/// Tenant `i`'s SMTP config for the local test server at `host:port` (plain SMTP, no AUTH, as the
+/// test server runs it), with the [`smtp_templates`] list.
 pub fn smtp_config(i: u64, host: &str, port: u16) -> Value {
     json!({
         "host": host,
         "port": port,
         "fromEmail": format!("Tenant {i} <no-reply@tenant{i}.example.com>"),
-        "templates": smtp_templates(),
+        "templates": smtp_templates(&format!("Tenant {i}")),
+    })
+}
+
+/// The SMTP services a multi-tenant server's tenants mostly use.
+const SMTP_SERVICES: [&str; 8] = [
+    "smtp.gmail.com",
+    "smtp.sendgrid.net",
+    "email-smtp.us-east-1.amazonaws.com",
+    "smtp.office365.com",
+    "smtp.mailgun.org",
+    "smtpdm.aliyun.com",
+    "smtp.qq.com",
+    "smtp.zoho.com",
+];
+
+/// Tenant `i`'s production-shaped SMTP config for the start-up benchmark (nothing is sent): port
+/// 587 with STARTTLS required and credentials; nine tenants in ten use one of eight common
+/// services, the tenth its own relay (`mail.tenant<i>.example.com`); templates of its own brand.
+pub fn smtp_tenant_config(i: u64) -> Value {
+    let host = if i % 10 == 9 {
+        format!("mail.tenant{i}.example.com")
+    } else {
+        SMTP_SERVICES[(i % 8) as usize].to_owned()
+    };
+    json!({
+        "host": host,
+        "port": 587,
+        "requireTLS": true,
+        "auth": {"user": format!("no-reply@tenant{i}.example.com"), "pass": hex(i ^ 0x7E7E, 24)},
+        "fromEmail": format!("Tenant {i} <no-reply@tenant{i}.example.com>"),
+        "templates": smtp_templates(&format!("Tenant {i}")),
     })
 }

@@ -44,15 +44,53 @@ pub fn message(i: u64) -> EmailMessage {
         .with_value("application", json!({"name": "Acme"}))
 }
 
-/// Sends `n` messages one after the other in `mode` to a fresh plain-SMTP server and returns the
-/// time the sends took. The server start and the first connector's creation are not measured; in
-/// [`Mode::FreshConnector`] each message's connector creation is. Checks every message arrived and
-/// how many connections were opened.
-pub async fn batch(registry: &ConnectorRegistry, mode: Mode, n: u64) -> Duration {
+/// How the connection to the server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain SMTP, no AUTH (a relay on the same host).
+    Plain,
+    /// STARTTLS required, then AUTH: what a production config does (port 587).
+    StartTlsAuth,
+}
+
+impl Security {
+    /// Both, plain first.
+    pub const ALL: [Security; 2] = [Security::Plain, Security::StartTlsAuth];
+
+    /// The name in benchmark ids and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Security::Plain => "plain",
+            Security::StartTlsAuth => "starttls_auth",
+        }
+    }
+}
+
+/// Sends `n` messages one after the other in `mode` to a fresh SMTP server on 127.0.0.1 and
+/// returns the time the sends took. The server start and the first connector's creation are not
+/// measured; in [`Mode::FreshConnector`] each message's connector creation is. Checks every
+/// message arrived and how many connections were opened.
+pub async fn batch(
+    registry: &ConnectorRegistry,
+    mode: Mode,
+    security: Security,
+    n: u64,
+) -> Duration {
     let ctx = ConnectorContext::default();
     let id = flows::factory_id("smtp");
-    let server = SmtpServer::builder().tls(SmtpTls::None).start();
-    let mut config = fixtures::smtp_config(0, server.host(), server.port());
+    let server = match security {
+        Security::Plain => SmtpServer::builder().tls(SmtpTls::None).start(),
+        Security::StartTlsAuth => SmtpServer::builder()
+            .tls(SmtpTls::StartTls)
+            .auth("mailer@tenant0.example.com", "app-password-0")
+            .start(),
+    };
+    // Host, port, TLS mode, the server's CA and credentials; then sender and templates.
+    let mut config = server.connector_config();
+    let tenant = fixtures::smtp_config(0, server.host(), server.port());
+    for field in ["fromEmail", "templates"] {
+        config[field] = tenant[field].clone();
+    }
     if mode == Mode::NewConnection {
         config["maxMessages"] = json!(1);
     }

@@ -124,22 +124,36 @@ impl HttpClient {
             {
                 return Err(too_large(&endpoint, status, max));
             }
-            let mut body = BytesMut::new();
+            // A provider's answer usually arrives in one chunk: it is kept as it is, and copied
+            // into a buffer only when a second chunk comes.
+            let mut body = Bytes::new();
+            let mut chunks: Option<BytesMut> = None;
             while let Some(chunk) = response
                 .chunk()
                 .await
                 .map_err(|e| transport_error(e, &endpoint, timeout))?
             {
-                if body.len() + chunk.len() > max {
+                let read = chunks.as_ref().map_or(body.len(), BytesMut::len);
+                if read + chunk.len() > max {
                     return Err(too_large(&endpoint, status, max));
                 }
-                body.extend_from_slice(&chunk);
+                match &mut chunks {
+                    Some(buffer) => buffer.extend_from_slice(&chunk),
+                    None if body.is_empty() => body = chunk,
+                    None => {
+                        let mut buffer = BytesMut::with_capacity(body.len() + chunk.len());
+                        buffer.extend_from_slice(&body);
+                        buffer.extend_from_slice(&chunk);
+                        chunks = Some(buffer);
+                    }
+                }
             }
+            let body = chunks.map_or(body, BytesMut::freeze);
             tracing::debug!(bytes = body.len(), "provider answered");
             Ok(HttpResponse {
                 status,
                 headers: std::mem::take(response.headers_mut()),
-                body: body.freeze(),
+                body,
                 endpoint,
             })
         }

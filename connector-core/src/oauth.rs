@@ -257,7 +257,7 @@ impl OAuth2Client {
             request =
                 request.set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()));
         }
-        let transport = RecordingTransport::new(&self.http);
+        let transport = RecordingTransport::new(&self.http, self.inner.token_uri().url());
         let result = request.request_async(&transport).await;
         self.token_result(result, transport, TokenCall::Code, Some(&flow.redirect_uri))
     }
@@ -266,7 +266,7 @@ impl OAuth2Client {
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
         let token = RefreshToken::new(refresh_token.expose().to_owned());
         let request = self.inner.exchange_refresh_token(&token);
-        let transport = RecordingTransport::new(&self.http);
+        let transport = RecordingTransport::new(&self.http, self.inner.token_uri().url());
         let result = request.request_async(&transport).await;
         self.token_result(result, transport, TokenCall::Refresh, None)
     }
@@ -477,43 +477,65 @@ fn token_type_name(token_type: &BasicTokenType) -> String {
 /// status and body.
 struct RecordingTransport<'a> {
     http: &'a HttpClient,
+    /// The token endpoint, where oauth2 sends every request of this transport.
+    token_url: &'a Url,
     last: Mutex<Option<HttpResponse>>,
 }
 
 impl<'a> RecordingTransport<'a> {
-    fn new(http: &'a HttpClient) -> Self {
+    fn new(http: &'a HttpClient, token_url: &'a Url) -> Self {
         Self {
             http,
+            token_url,
             last: Mutex::new(None),
         }
     }
 
     async fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse> {
-        let request = reqwest::Request::try_from(request).map_err(|e| {
-            ConnectorError::general("could not build the token request")
-                .with_source(e.without_url())
-        })?;
-        let response = self.http.execute(request).await?;
-        let mut builder = http::Response::builder().status(response.status());
-        for (name, value) in response.headers() {
-            // Some providers serve JSON as text/plain; oauth2 would refuse it before reading it.
-            if name == http::header::CONTENT_TYPE {
-                continue;
-            }
-            builder = builder.header(name, value);
+        let response = self.http.execute(self.outgoing(request)?).await?;
+        let mut headers = response.headers().clone();
+        // Some providers serve JSON as text/plain; oauth2 would refuse it before reading it. A JSON
+        // (or absent) Content-Type passes oauth2's check as it is, without parsing the body here.
+        let json_or_absent = headers.get(http::header::CONTENT_TYPE).is_none_or(|ct| {
+            ct.as_bytes()
+                .get(..16)
+                .is_some_and(|essence| essence.eq_ignore_ascii_case(b"application/json"))
+        });
+        if !json_or_absent
+            && serde_json::from_slice::<serde::de::IgnoredAny>(response.body()).is_ok()
+        {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
         }
-        if serde_json::from_slice::<serde::de::IgnoredAny>(response.body()).is_ok() {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-        } else if let Some(content_type) = response.headers().get(http::header::CONTENT_TYPE) {
-            builder = builder.header(http::header::CONTENT_TYPE, content_type);
-        }
-        let converted = builder.body(response.body().to_vec()).map_err(|e| {
+        let mut converted = http::Response::new(response.body().to_vec());
+        *converted.status_mut() = http::StatusCode::from_u16(response.status()).map_err(|e| {
             ConnectorError::general("could not read the token response").with_source(e)
         })?;
+        *converted.headers_mut() = headers;
         if let Ok(mut last) = self.last.lock() {
             *last = Some(response);
         }
         Ok(converted)
+    }
+
+    /// oauth2's request as a reqwest request. oauth2 writes the token URL as text into an
+    /// `http::Uri`, which reqwest would parse back into a `Url`: when it is the token URL we hold
+    /// (always, today), that `Url` is used as it is.
+    fn outgoing(&self, request: oauth2::HttpRequest) -> Result<reqwest::Request> {
+        if request.uri() != self.token_url.as_str() {
+            return reqwest::Request::try_from(request).map_err(|e| {
+                ConnectorError::general("could not build the token request")
+                    .with_source(e.without_url())
+            });
+        }
+        let (parts, body) = request.into_parts();
+        let mut outgoing = reqwest::Request::new(parts.method, self.token_url.clone());
+        *outgoing.headers_mut() = parts.headers;
+        *outgoing.version_mut() = parts.version;
+        *outgoing.body_mut() = Some(body.into());
+        Ok(outgoing)
     }
 
     fn into_last(self) -> Option<HttpResponse> {

@@ -124,7 +124,11 @@ pub fn social_user_info(
 ) -> SocialUserInfo {
     // Blank strings count as absent: an empty `name` should fall back to the login.
     let text = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-    let raw = serde_json::json!({ "userInfo": raw_user, "userEmails": raw_emails });
+    // Moved in, not `json!`: the macro serializes each value again (a deep copy of both bodies).
+    let mut raw = serde_json::Map::new();
+    raw.insert("userInfo".to_owned(), raw_user);
+    raw.insert("userEmails".to_owned(), raw_emails);
+    let raw = serde_json::Value::Object(raw);
     let mut info = SocialUserInfo::new(user.id.to_string(), raw);
     info.email = text(user.email).or_else(|| {
         emails

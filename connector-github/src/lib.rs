@@ -134,7 +134,8 @@ impl Github {
             return Ok((Vec::new(), serde_json::json!([])));
         }
         response.check_api_status(api::PROVIDER.name)?;
-        Ok((response.json()?, response.json()?))
+        let raw: serde_json::Value = response.json()?;
+        Ok((typed(&response, &raw)?, raw))
     }
 }
 
@@ -164,8 +165,8 @@ impl SocialConnector for Github {
             )
             .await?;
         response.check_api_status(api::PROVIDER.name)?;
-        let user: api::GithubUser = response.json()?;
         let raw_user: serde_json::Value = response.json()?;
+        let user: api::GithubUser = typed(&response, &raw_user)?;
         let (emails, raw_emails) = if user.email.as_deref().is_none_or(|e| e.trim().is_empty())
             && api::may_list_emails(tokens.scope.as_deref())
         {
@@ -181,4 +182,22 @@ impl SocialConnector for Github {
     async fn refresh_token(&self, refresh_token: &Secret) -> Result<TokenSet> {
         self.oauth.refresh(refresh_token).await
     }
+}
+
+/// Reads `T` from a body already parsed as `raw` (the profile keeps the raw JSON too), instead of
+/// parsing the body a second time. A body of the wrong shape is `invalid_response`, as
+/// [`connector_core::HttpResponse::json`] reports it.
+fn typed<T: serde::de::DeserializeOwned>(
+    response: &connector_core::HttpResponse,
+    raw: &serde_json::Value,
+) -> Result<T> {
+    T::deserialize(raw).map_err(|e| {
+        connector_core::ConnectorError::invalid_response(format!(
+            "{} answered HTTP {} with JSON of an unexpected shape ({e})",
+            response.endpoint(),
+            response.status()
+        ))
+        .with_status(response.status())
+        .with_body(response.body())
+    })
 }

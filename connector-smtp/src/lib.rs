@@ -48,7 +48,7 @@ pub mod config;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use connector_core::email_templates::EmailTemplates;
 use connector_core::template::ContentType as TemplateContentType;
@@ -97,38 +97,44 @@ impl SmtpFactory {
     }
 }
 
+/// Built once and shared by every connector (a multi-tenant server holds thousands): the readme,
+/// logo and config schema are the same for all, so neither `create` nor an instance copies them.
+static METADATA: LazyLock<ConnectorMetadata> = LazyLock::new(|| {
+    ConnectorMetadata::new(
+        FACTORY_ID,
+        TARGET,
+        ConnectorType::Email,
+        ConnectorPlatform::Universal,
+    )
+    .with_name("en", "SMTP")
+    .with_name("zh-CN", "SMTP 邮件")
+    .with_name("ja", "SMTP メール")
+    .with_description(
+        "en",
+        "Sends one-time codes by e-mail through any SMTP server: Gmail, SendGrid, Amazon SES, \
+         Aliyun DirectMail or your own relay.",
+    )
+    .with_description(
+        "zh-CN",
+        "通过任意 SMTP 服务器（Gmail、SendGrid、Amazon SES、阿里云邮件推送或自建中继）发送电子邮件验证码。",
+    )
+    .with_description(
+        "ja",
+        "任意の SMTP サーバー（Gmail、SendGrid、Amazon SES、Aliyun DirectMail、自前のリレー）からワンタイムコードをメールで送信します。",
+    )
+    .with_logo_svg(include_str!("logo.svg"))
+    .with_readme(include_str!("../README.md"))
+    .with_config_schema(config_schema::<SmtpConfig>())
+});
+
 impl ConnectorFactory for SmtpFactory {
     fn metadata(&self) -> ConnectorMetadata {
-        ConnectorMetadata::new(
-            FACTORY_ID,
-            TARGET,
-            ConnectorType::Email,
-            ConnectorPlatform::Universal,
-        )
-        .with_name("en", "SMTP")
-        .with_name("zh-CN", "SMTP 邮件")
-        .with_name("ja", "SMTP メール")
-        .with_description(
-            "en",
-            "Sends one-time codes by e-mail through any SMTP server: Gmail, SendGrid, Amazon SES, \
-             Aliyun DirectMail or your own relay.",
-        )
-        .with_description(
-            "zh-CN",
-            "通过任意 SMTP 服务器（Gmail、SendGrid、Amazon SES、阿里云邮件推送或自建中继）发送电子邮件验证码。",
-        )
-        .with_description(
-            "ja",
-            "任意の SMTP サーバー（Gmail、SendGrid、Amazon SES、Aliyun DirectMail、自前のリレー）からワンタイムコードをメールで送信します。",
-        )
-        .with_logo_svg(include_str!("logo.svg"))
-        .with_readme(include_str!("../README.md"))
-        .with_config_schema(config_schema::<SmtpConfig>())
+        METADATA.clone()
     }
 
     fn create(&self, config: serde_json::Value, _ctx: &ConnectorContext) -> Result<AnyConnector> {
         let config: SmtpConfig = parse_config(config)?;
-        let connector = SmtpConnector::new(&config, self.metadata(), &self.extra_roots)?;
+        let connector = SmtpConnector::new(&config, &self.extra_roots)?;
         Ok(AnyConnector::Email(Arc::new(connector)))
     }
 }
@@ -136,7 +142,6 @@ impl ConnectorFactory for SmtpFactory {
 /// A configured SMTP connector. Cheap to share (`Arc`): every task sends through the same pooled
 /// connections.
 pub struct SmtpConnector {
-    meta: ConnectorMetadata,
     templates: EmailTemplates,
     from: Mailbox,
     reply_to: Option<Mailbox>,
@@ -146,16 +151,11 @@ pub struct SmtpConnector {
 }
 
 impl SmtpConnector {
-    fn new(
-        config: &SmtpConfig,
-        meta: ConnectorMetadata,
-        extra_roots: &[CertificateDer<'static>],
-    ) -> Result<Self> {
+    fn new(config: &SmtpConfig, extra_roots: &[CertificateDer<'static>]) -> Result<Self> {
         let invalid = |field: &str, problem: String| {
             ConnectorError::invalid_config(format!("{field}: {problem}"))
         };
         Ok(Self {
-            meta,
             templates: EmailTemplates::compile(&config.templates)?,
             from: parse_mailbox(&config.from_email).map_err(|p| invalid("fromEmail", p))?,
             reply_to: config
@@ -213,7 +213,7 @@ fn parse_recipient(to: &str) -> Result<Address> {
 #[async_trait]
 impl EmailConnector for SmtpConnector {
     fn metadata(&self) -> &ConnectorMetadata {
-        &self.meta
+        &METADATA
     }
 
     async fn send(&self, message: EmailMessage) -> Result<Delivery> {
@@ -267,7 +267,7 @@ impl EmailConnector for SmtpConnector {
 impl fmt::Debug for SmtpConnector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpConnector")
-            .field("id", &self.meta.id)
+            .field("id", &METADATA.id)
             .field("from", &self.from.to_string())
             .field("smtp", self.pool.settings())
             .finish_non_exhaustive()

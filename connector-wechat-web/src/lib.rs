@@ -32,7 +32,7 @@ use connector_core::{
     ConnectorMetadata, ConnectorPlatform, ConnectorType, ErrorCode, FlowState, HttpClient, Result,
     Secret, SocialConnector, SocialUserInfo,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 use url::Url;
 
 pub mod api;
@@ -223,11 +223,14 @@ fn social_user_info(
         Some(union_id) => (union_id, "unionid"),
         None => (token.openid, "openid"),
     };
-    let mut raw = json!({ "token": token_raw, "idSource": source });
+    // Moved in, not `json!`: the macro serializes `token_raw` again (a deep copy of the body).
+    let mut raw = serde_json::Map::new();
+    raw.insert("token".to_owned(), token_raw);
+    raw.insert("idSource".to_owned(), Value::from(source));
     if !user_raw.is_null() {
-        raw["userInfo"] = user_raw;
+        raw.insert("userInfo".to_owned(), user_raw);
     }
-    let mut info = SocialUserInfo::new(id, raw);
+    let mut info = SocialUserInfo::new(id, Value::Object(raw));
     if let Some(user) = user {
         info.name = non_empty(user.nickname);
         info.avatar = non_empty(user.headimgurl);

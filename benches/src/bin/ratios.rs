@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Arguments pick sections (`auth`, `flows`, `smtp`) and social providers (`github`,
-//! `huggingface`, `wechat-web`); none means all.
+//! `huggingface`, `wechat-web`); none means all. `BENCH_ROUNDS=20` doubles the rounds of the
+//! `authorization_url` and flow measurements (narrower spread, twice the time). For profiling one side alone (`perf record`,
+//! `perf stat`): `ratios solo ours|bare <provider> <concurrency> <flows>`.
 // A measurement program: its output is its purpose.
 #![allow(clippy::print_stdout)]
 #![forbid(unsafe_code)]
@@ -18,13 +20,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use connector_benches::bare::{self, BareFlow};
-use connector_benches::mail::{self, Mode};
+use connector_benches::mail::{self, Mode, Security};
 use connector_benches::mock::MockProvider;
 use connector_benches::paired::{self, Paired};
 use connector_benches::{client_runtime, fixtures, flows, SOCIAL_PROVIDERS};
 use connector_core::{AuthorizationRequest, ConnectorContext, HttpClient};
 
-/// Rounds per side of each paired measurement.
+/// Rounds per side of each paired measurement; `BENCH_ROUNDS` in the environment overrides it.
 const ROUNDS: usize = 10;
 /// `authorization_url` calls per round.
 const AUTH_OPS: u64 = 20_000;
@@ -37,6 +39,17 @@ const MAIL_ROUNDS: usize = 4;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [solo_flag, side, provider, concurrency, n] = args.as_slice() {
+        if solo_flag == "solo" {
+            solo(
+                side,
+                provider,
+                concurrency.parse().expect("a concurrency"),
+                n.parse().expect("a number of flows"),
+            );
+            return;
+        }
+    }
     let wants = |name: &str| {
         let sections = ["auth", "flows", "smtp"];
         let picked: Vec<&String> = args
@@ -72,6 +85,14 @@ fn main() {
         load_average(),
         started.elapsed().as_secs_f64()
     );
+}
+
+fn rounds() -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .filter(|rounds| *rounds > 0)
+        .unwrap_or(ROUNDS)
 }
 
 fn load_average() -> String {
@@ -111,7 +132,10 @@ fn row(label: &str, p: &Paired, goal: Option<f64>) {
 }
 
 fn authorization_urls(providers: &[&str]) {
-    println!("\n### authorization_url, no I/O ({ROUNDS} interleaved rounds of {AUTH_OPS} calls)\n");
+    println!(
+        "\n### authorization_url, no I/O ({} interleaved rounds of {AUTH_OPS} calls)\n",
+        rounds()
+    );
     println!("| connector | ours | bare (oauth2 generators + url) | ours / bare, median (IQR) |");
     println!("|---|---:|---:|---:|");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -137,7 +161,7 @@ fn authorization_urls(providers: &[&str]) {
         let scope = meta.default_scope.clone().unwrap_or_default();
         let pkce = meta.pkce;
         let result = runtime.block_on(paired::measure(
-            ROUNDS,
+            rounds(),
             AUTH_OPS,
             || {
                 let connector = Arc::clone(&connector);
@@ -172,7 +196,10 @@ fn authorization_urls(providers: &[&str]) {
 }
 
 fn callback_flows(providers: &[&str]) {
-    println!("\n### callback → profile against the local mock, flows per second ({ROUNDS} interleaved rounds)\n");
+    println!(
+        "\n### callback → profile against the local mock, flows per second ({} interleaved rounds)\n",
+        rounds()
+    );
     println!(
         "| provider, concurrency | ours | bare reqwest | ours / bare, median (IQR) | goal ≥ 0.90 |"
     );
@@ -193,7 +220,7 @@ fn callback_flows(providers: &[&str]) {
         runtime.block_on(flows::assert_same_requests(&mock, provider, &ours, &theirs));
         for (concurrency, ops) in FLOW_OPS {
             let result = runtime.block_on(paired::measure(
-                ROUNDS,
+                rounds(),
                 ops,
                 || flows::ours_round(&ours, ops, concurrency),
                 || flows::bare_round(&ours, &theirs, ops, concurrency),
@@ -205,17 +232,48 @@ fn callback_flows(providers: &[&str]) {
 
 fn smtp() {
     println!("\n### SMTP, {MAIL_OPS} code e-mails one after the other, messages per second ({MAIL_ROUNDS} interleaved rounds)\n");
-    println!("| pooled versus | pooled | baseline | pooled / baseline, median (IQR) |");
-    println!("|---|---:|---:|---:|");
+    println!("| server | pooled versus | pooled | baseline | pooled / baseline, median (IQR) |");
+    println!("|---|---|---:|---:|---:|");
     let runtime = client_runtime(1);
     let registry = flows::registry();
-    for baseline in [Mode::NewConnection, Mode::FreshConnector] {
-        let result = runtime.block_on(paired::measure(
-            MAIL_ROUNDS,
-            MAIL_OPS,
-            || mail::batch(&registry, Mode::Pooled, MAIL_OPS),
-            || mail::batch(&registry, baseline, MAIL_OPS),
-        ));
-        row(baseline.name(), &result, None);
+    for security in Security::ALL {
+        for baseline in [Mode::NewConnection, Mode::FreshConnector] {
+            let result = runtime.block_on(paired::measure(
+                MAIL_ROUNDS,
+                MAIL_OPS,
+                || mail::batch(&registry, Mode::Pooled, security, MAIL_OPS),
+                || mail::batch(&registry, baseline, security, MAIL_OPS),
+            ));
+            row(
+                &format!("{} | {}", security.name(), baseline.name()),
+                &result,
+                None,
+            );
+        }
     }
+}
+
+/// One side's flows alone, for profilers.
+fn solo(side: &str, provider: &str, concurrency: usize, n: u64) {
+    let mock = MockProvider::start();
+    let runtime = client_runtime(1);
+    let registry = flows::registry();
+    let ctx = mock.context(HttpClient::default());
+    let ours = flows::social_connector(&registry, provider, &ctx);
+    let theirs = Arc::new(BareFlow::new(
+        provider,
+        bare::client(),
+        &mock.base_url(),
+        &fixtures::social_config(provider, 0),
+    ));
+    let elapsed = runtime.block_on(async {
+        match side {
+            "ours" => flows::ours_round(&ours, n, concurrency).await,
+            _ => flows::bare_round(&ours, &theirs, n, concurrency).await,
+        }
+    });
+    println!(
+        "{side} {provider} c{concurrency}: {}",
+        rate(n as f64 / elapsed.as_secs_f64())
+    );
 }

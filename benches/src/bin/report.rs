@@ -114,18 +114,21 @@ fn main() {
     }
 
     println!("\n### SMTP: 1,000 code e-mails, one after the other (messages per second)\n");
-    println!("| mode | messages/s | time per message | pooled / this |");
-    println!("|---|---:|---:|---:|");
-    let pooled = seconds(&dir, "smtp", "send_1000", "pooled");
-    for mode in ["pooled", "new_connection", "fresh_connector"] {
-        match (seconds(&dir, "smtp", "send_1000", mode), pooled) {
-            (Some(batch), Some(pooled)) => println!(
-                "| {mode} | {} | {} | {:.2}× |",
-                rate(1000.0 / batch),
-                duration(batch / 1000.0),
-                batch / pooled
-            ),
-            _ => println!("| {mode} | {missing} | | |"),
+    println!("| server | mode | messages/s | time per message | this / pooled (time) |");
+    println!("|---|---|---:|---:|---:|");
+    for security in ["plain", "starttls_auth"] {
+        let bench = format!("send_1000_{security}");
+        let pooled = seconds(&dir, "smtp", &bench, "pooled");
+        for mode in ["pooled", "new_connection", "fresh_connector"] {
+            match (seconds(&dir, "smtp", &bench, mode), pooled) {
+                (Some(batch), Some(pooled)) => println!(
+                    "| {security} | {mode} | {} | {} | {:.2}× |",
+                    rate(1000.0 / batch),
+                    duration(batch / 1000.0),
+                    batch / pooled
+                ),
+                _ => println!("| {security} | {mode} | {missing} | | |"),
+            }
         }
     }
 }
