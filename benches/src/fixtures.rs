@@ -142,6 +142,14 @@ pub fn smtp_config(i: u64, host: &str, port: u16) -> Value {
     })
 }
 
+/// Tenant `i`'s config as [`smtp_tenant_config`], with the templates every tenant shares: the brand
+/// comes from the message (`{{application.name}}`), as in Logto's default templates.
+pub fn smtp_tenant_config_shared_templates(i: u64) -> Value {
+    let mut config = smtp_tenant_config(i);
+    config["templates"] = smtp_templates("{{application.name}}");
+    config
+}
+
 /// The SMTP services a multi-tenant server's tenants mostly use.
 const SMTP_SERVICES: [&str; 8] = [
     "smtp.gmail.com",

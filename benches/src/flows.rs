@@ -38,7 +38,7 @@ pub fn factory_id(provider: &str) -> &'static str {
         "github" => connector_github::FACTORY_ID,
         "huggingface" => connector_huggingface::FACTORY_ID,
         "wechat-web" => connector_wechat_web::FACTORY_ID,
-        "smtp" => connector_smtp::FACTORY_ID,
+        "smtp" | "smtp-shared-templates" => connector_smtp::FACTORY_ID,
         other => panic!("unknown provider `{other}`"),
     }
 }

@@ -1,7 +1,5 @@
 //! E-mail templates per usage type and locale (Logto's `templates` list), compiled once.
 
-use std::cell::RefCell;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,12 +85,9 @@ impl EmailTemplates {
     /// syntax errors, unknown variables, line breaks in subjects, invalid locales, two templates for
     /// the same usage type and locale, and usage types left without a template.
     ///
-    /// When [`EmailTemplates::check`] just compiled the same list on this thread (a config's
-    /// `validate`, inside `parse_config`, right before the factory compiles), its work is reused.
+    /// Compiled templates are shared through [`Template::compile`]'s cache, so compiling a list
+    /// that [`EmailTemplates::check`] just checked, or that another tenant uses too, is cheap.
     pub fn compile(templates: &[EmailTemplateConfig]) -> Result<Self> {
-        if let Some(checked) = take_checked(templates) {
-            return Ok(checked);
-        }
         let mut problems = ConfigProblems::default();
         let entries = compile_entries(templates, "templates", &mut problems);
         if problems.is_empty() {
@@ -105,14 +100,7 @@ impl EmailTemplates {
     /// Records the problems of `templates` (at `path`) into a config's validation, e.g. from
     /// [`crate::ConnectorConfig::validate`].
     pub fn check(templates: &[EmailTemplateConfig], path: &str, problems: &mut ConfigProblems) {
-        let mut found = ConfigProblems::default();
-        let entries = compile_entries(templates, path, &mut found);
-        if found.is_empty() {
-            CHECKED.with(|slot| *slot.borrow_mut() = Some((templates.to_vec(), Self { entries })));
-        }
-        for problem in found.into_vec() {
-            problems.push(problem.path, problem.message);
-        }
+        compile_entries(templates, path, problems);
     }
 
     /// Chooses the template for a message and renders subject and body.
@@ -171,23 +159,6 @@ impl EmailTemplates {
                 )
             })
     }
-}
-
-thread_local! {
-    /// The list [`EmailTemplates::check`] last compiled without a problem on this thread, and the
-    /// result, for the [`EmailTemplates::compile`] of the same list that follows in `create`.
-    /// Compiling is most of the cost of creating an e-mail connector (handlebars parses every
-    /// template); one slot per thread, taken by the next `compile`.
-    static CHECKED: RefCell<Option<(Vec<EmailTemplateConfig>, EmailTemplates)>> =
-        const { RefCell::new(None) };
-}
-
-/// The templates `check` compiled from exactly `templates` on this thread, if it was the last.
-fn take_checked(templates: &[EmailTemplateConfig]) -> Option<EmailTemplates> {
-    CHECKED.with(|slot| {
-        let (configs, compiled) = slot.borrow_mut().take()?;
-        (configs == templates).then_some(compiled)
-    })
 }
 
 /// `fr-CA` → [`fr-ca`, `fr`, none].
@@ -309,24 +280,16 @@ mod tests {
     }
 
     #[test]
-    fn compile_reuses_only_what_check_compiled_from_the_same_list() {
-        let checked = configs(json!([
-            {"usageType": "Generic", "subject": "Code", "content": "checked {{code}}"},
+    fn tenants_with_the_same_templates_share_one_compiled_copy() {
+        let list = configs(json!([
+            {"usageType": "Generic", "subject": "Code", "content": "shared {{code}} 7f3a"},
         ]));
-        let other = configs(json!([
-            {"usageType": "Generic", "subject": "Code", "content": "other {{code}}"},
-        ]));
-        let mut problems = ConfigProblems::default();
-        EmailTemplates::check(&checked, "templates", &mut problems);
-        assert!(problems.is_empty());
-        let compiled = EmailTemplates::compile(&other).expect("compile");
-        assert_eq!(render(&compiled, UsageType::SignIn, None), "other 1");
-        EmailTemplates::check(&checked, "templates", &mut problems);
-        let compiled = EmailTemplates::compile(&checked).expect("compile");
-        assert_eq!(render(&compiled, UsageType::SignIn, None), "checked 1");
-        // Taken once: the next compile of the same list compiles again.
-        let again = EmailTemplates::compile(&checked).expect("compile");
-        assert_eq!(render(&again, UsageType::SignIn, None), "checked 1");
+        let a = EmailTemplates::compile(&list).expect("first tenant");
+        let b = EmailTemplates::compile(&list).expect("second tenant");
+        assert!(a.entries[0]
+            .content
+            .shares_compiled_with(&b.entries[0].content));
+        assert_eq!(render(&b, UsageType::SignIn, None), "shared 1 7f3a");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Message templates: handlebars, compiled once, strict, escaped for their content type.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use handlebars::{Context, Handlebars, RenderContext, Renderable, StringOutput};
 use schemars::JsonSchema;
@@ -53,13 +54,36 @@ impl ContentType {
 /// ```
 #[derive(Clone)]
 pub struct Template {
-    compiled: handlebars::Template,
+    compiled: Arc<handlebars::Template>,
     content_type: ContentType,
 }
 
 impl Template {
     /// Compiles `source`; syntax errors and unknown variables are `invalid_config`.
+    ///
+    /// Compiled templates are shared process-wide, keyed by content type and source: a
+    /// multi-tenant server whose tenants use the same templates (Logto's defaults, say) holds one
+    /// compiled copy, and compiling it again is a lookup.
     pub fn compile(source: &str, content_type: ContentType) -> Result<Self> {
+        let key = (content_type, source.to_owned());
+        if let Some(compiled) = lock_cache().get(&key) {
+            return Ok(Self {
+                compiled: Arc::clone(compiled),
+                content_type,
+            });
+        }
+        let template = Self::compile_uncached(source, content_type)?;
+        let mut cache = lock_cache();
+        // Bounded: a full cache starts afresh, so the templates compiled last (a config just
+        // checked, about to be compiled by its factory) are always the ones found.
+        if cache.len() >= TEMPLATE_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&template.compiled));
+        Ok(template)
+    }
+
+    fn compile_uncached(source: &str, content_type: ContentType) -> Result<Self> {
         let source = angle_placeholders_to_handlebars(source);
         let compiled = handlebars::Template::compile(&source).map_err(|e| {
             ConnectorError::invalid_config(format!(
@@ -68,7 +92,7 @@ impl Template {
             ))
         })?;
         let template = Self {
-            compiled,
+            compiled: Arc::new(compiled),
             content_type,
         };
         // Rendering against a message that carries every known value finds any other variable now,
@@ -82,6 +106,11 @@ impl Template {
             )
         })?;
         Ok(template)
+    }
+
+    /// Whether two templates share one compiled copy (see [`Template::compile`]).
+    pub fn shares_compiled_with(&self, other: &Template) -> bool {
+        Arc::ptr_eq(&self.compiled, &other.compiled)
     }
 
     /// The content type given at compile time.
@@ -154,6 +183,20 @@ pub const TEMPLATE_VOCABULARY: &[&str] = &[
 
 const VOCABULARY_HINT: &str =
     "code, link, locale, uiLocales, application.*, organization.*, user.*";
+
+/// How many distinct compiled templates the process shares at most (a few KiB each).
+const TEMPLATE_CACHE_CAPACITY: usize = 4096;
+
+type TemplateCache = HashMap<(ContentType, String), Arc<handlebars::Template>>;
+
+fn lock_cache() -> std::sync::MutexGuard<'static, TemplateCache> {
+    static CACHE: OnceLock<Mutex<TemplateCache>> = OnceLock::new();
+    // A poisoned lock only means a thread panicked while holding it; the map is still valid.
+    CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 fn sample_message() -> &'static Value {
     static SAMPLE: OnceLock<Value> = OnceLock::new();

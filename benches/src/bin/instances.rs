@@ -40,11 +40,16 @@ fn main() {
         [provider] => table(&[provider.as_str()], DEFAULT_COUNT),
         [provider, count] => table(&[provider.as_str()], count.parse().expect("a count")),
         [] => {
-            let providers: Vec<&str> = SOCIAL_PROVIDERS.into_iter().chain(["smtp"]).collect();
+            let providers: Vec<&str> = SOCIAL_PROVIDERS
+                .into_iter()
+                .chain(["smtp", "smtp-shared-templates"])
+                .collect();
             table(&providers, DEFAULT_COUNT)
         }
         _ => {
-            eprintln!("usage: instances [github|huggingface|wechat-web|smtp] [count]");
+            eprintln!(
+                "usage: instances [github|huggingface|wechat-web|smtp|smtp-shared-templates] [count]"
+            );
             std::process::exit(2);
         }
     }
@@ -91,6 +96,7 @@ fn measure(provider: &str, count: u64) -> (f64, f64) {
     let config = |i: u64| match provider {
         // Creating a connector opens no connection: these hosts are never contacted.
         "smtp" => fixtures::smtp_tenant_config(i),
+        "smtp-shared-templates" => fixtures::smtp_tenant_config_shared_templates(i),
         social => fixtures::social_config(social, i),
     };
     let texts: Vec<String> = (0..count).map(|i| config(i).to_string()).collect();
