@@ -286,6 +286,31 @@ const CONFIG_CODES: [ErrorCode; 3] = [
     ErrorCode::InvalidCertificate,
 ];
 
+/// The two config properties every connector type runs: arbitrary JSON, and mutations of its
+/// good config, as input to `create`.
+fn config_properties(
+    report: &mut Report,
+    config: PropertyConfig,
+    factory: &dyn ConnectorFactory,
+    ctx: &connector_core::ConnectorContext,
+    good: &Value,
+) {
+    property(
+        report,
+        "property.config_arbitrary_json",
+        config,
+        json_value(),
+        |value| create_property(factory, ctx, value),
+    );
+    property(
+        report,
+        "property.config_mutations",
+        config,
+        config_mutation(good.clone()),
+        |value| create_property(factory, ctx, value),
+    );
+}
+
 fn create_property(
     factory: &dyn ConnectorFactory,
     ctx: &connector_core::ConnectorContext,
@@ -356,20 +381,7 @@ fn social_inner<F: SocialFixture + ?Sized>(fixture: &F, config: PropertyConfig) 
     let ctx = mock.context();
 
     let good = fixture.good_config();
-    property(
-        &mut report,
-        "property.config_arbitrary_json",
-        config,
-        json_value(),
-        |value| create_property(factory.as_ref(), &ctx, value),
-    );
-    property(
-        &mut report,
-        "property.config_mutations",
-        config,
-        config_mutation(good.clone()),
-        |value| create_property(factory.as_ref(), &ctx, value),
-    );
+    config_properties(&mut report, config, factory.as_ref(), &ctx, &good);
 
     let connector = match factory
         .create(good, &ctx)
@@ -621,20 +633,7 @@ fn email_inner<F: EmailFixture + ?Sized>(fixture: &F, config: PropertyConfig) ->
     let server = fixture.server().start();
     let ctx = connector_core::ConnectorContext::new(Limits::default().http_client());
     let good = fixture.good_config(&server);
-    property(
-        &mut report,
-        "property.config_arbitrary_json",
-        config,
-        json_value(),
-        |value| create_property(factory.as_ref(), &ctx, value),
-    );
-    property(
-        &mut report,
-        "property.config_mutations",
-        config,
-        config_mutation(good.clone()),
-        |value| create_property(factory.as_ref(), &ctx, value),
-    );
+    config_properties(&mut report, config, factory.as_ref(), &ctx, &good);
     let connector = match factory
         .create(good, &ctx)
         .and_then(AnyConnector::into_email)
